@@ -1,0 +1,5 @@
+import sys
+
+from scanner_grpc._cli import main
+
+sys.exit(main())
