@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from google.protobuf import descriptor, descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import Message
+from google.rpc import error_details_pb2
 
 POOL = descriptor_pool.DescriptorPool()
 
@@ -62,3 +63,9 @@ def options_of(element: _OptionsDescriptor) -> Message:
         POOL.FindMessageTypeByName(options.DESCRIPTOR.full_name)
     )
     return own_class.FromString(options.SerializeToString())
+
+
+# An Operation's error is a google.rpc.Status whose details hold RequestInfo,
+# BadRequest and the like, next to our own messages in its Any fields; JSON
+# conversion resolves every Any from one pool, so this one needs them too.
+_copy_from_default_pool(error_details_pb2.DESCRIPTOR.name)

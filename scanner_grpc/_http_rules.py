@@ -85,6 +85,9 @@ class PathTemplate:
                 raise TemplateError(
                     f"path template {text!r} has a malformed segment {part!r}"
                 )
+        bound = [s.field_path for s in segments if isinstance(s, _Variable)]
+        if len(bound) != len(set(bound)):
+            raise TemplateError(f"path template {text!r} binds a field twice")
         return cls(text, tuple(segments), verb)
 
     @property
@@ -96,16 +99,28 @@ class PathTemplate:
         """Builds the path for ``message``, percent-encoding its bound fields."""
         parts: list[str] = []
         for segment in self.segments:
-            if isinstance(segment, _Variable):
-                value = str(_field_value(message, segment.field_path))
-                safe = "" if segment.is_single_segment else "/"
-                encoded = urllib.parse.quote(value, safe=safe)
-                # HTTP libraries resolve '.' and '..' segments before sending.
-                if encoded in (".", ".."):
-                    encoded = encoded.replace(".", "%2E")
-                parts.append(encoded)
-            else:
+            if not isinstance(segment, _Variable):
                 parts.append(segment)
+                continue
+            value = str(_field_value(message, segment.field_path))
+            if not value:
+                raise ValueError(
+                    f"{segment.field_path} is empty, but the path {self.text!r} "
+                    "needs a value for it"
+                )
+            if segment.is_single_segment:
+                parts.append(_encode_segment(value))
+                continue
+            pieces = value.split("/")
+            flat: list[tuple[str, _Variable | None]] = [
+                (s, None) for s in segment.segments
+            ]
+            if not _match_flat(flat, pieces, {}):
+                raise ValueError(
+                    f"{segment.field_path}={value!r} does not fit "
+                    f"the path {self.text!r}"
+                )
+            parts.append("/".join(_encode_segment(piece) for piece in pieces))
         path = "/" + "/".join(parts)
         return path if self.verb is None else f"{path}:{self.verb}"
 
@@ -242,7 +257,11 @@ def _parse_variable(part: str, text: str) -> _Variable:
     if not part.endswith("}"):
         raise TemplateError(f"path template {text!r} has a malformed variable {part!r}")
     inner = part[1:-1]
-    field_path, _, sub_template = inner.partition("=")
+    field_path, equals, sub_template = inner.partition("=")
+    if equals and not sub_template:
+        raise TemplateError(
+            f"path template {text!r} has an empty sub-template in {part!r}"
+        )
     if not re.fullmatch(
         r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", field_path
     ):
@@ -301,6 +320,12 @@ def _match_flat(
     if variable is not None:
         captured[variable] = [*captured.get(variable, []), parts[0]]
     return _match_flat(rest, parts[1:], captured)
+
+
+def _encode_segment(value: str) -> str:
+    encoded = urllib.parse.quote(value, safe="")
+    # HTTP libraries resolve '.' and '..' segments before sending.
+    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
 _MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")

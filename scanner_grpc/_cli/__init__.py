@@ -16,9 +16,9 @@ from scanner_grpc._version import __version__
 
 
 def _subcommand_modules() -> tuple[ModuleType, ...]:
-    from scanner_grpc._cli import _emulator
+    from scanner_grpc._cli import _demo, _emulator, _get
 
-    return (_emulator,)
+    return (_get, _demo, _emulator)
 
 
 def build_parser() -> argparse.ArgumentParser:
