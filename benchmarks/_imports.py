@@ -37,7 +37,9 @@ scanner_grpc.ScannerClient(
 seen("ScannerClient(transport='grpc')")
 scanner_grpc.ScannerClient(transport="rest", endpoint={rest_url!r}).close()
 seen("ScannerClient(transport='rest')")
-scanner_grpc.AsyncScannerClient(transport="grpc", endpoint={grpc_target!r}, insecure=True)
+scanner_grpc.AsyncScannerClient(
+    transport="grpc", endpoint={grpc_target!r}, insecure=True
+)
 seen("AsyncScannerClient(transport='grpc')")
 scanner_grpc.AsyncScannerClient(transport="rest", endpoint={rest_url!r})
 seen("AsyncScannerClient(transport='rest')")

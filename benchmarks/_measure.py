@@ -31,6 +31,7 @@ SyncCall = Callable[[], object]
 AsyncCall = Callable[[], Awaitable[object]]
 
 _clock = time.perf_counter_ns
+_cpu_clock = time.process_time_ns
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,12 +40,19 @@ class Segment:
 
     calls: int
     elapsed_ns: int
+    cpu_ns: int
+    """CPU time of the whole benchmark process, gRPC's own threads included."""
     latencies_ns: list[int]
 
     @property
     def calls_per_second(self) -> float:
         """The segment's throughput."""
         return self.calls * 1e9 / self.elapsed_ns
+
+    @property
+    def cpu_us_per_call(self) -> float:
+        """The client's CPU time per call, in microseconds."""
+        return self.cpu_ns / self.calls / 1e3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +67,11 @@ class SideResult:
         """The median over the rounds of the throughput of a round."""
         return statistics.median(s.calls_per_second for s in self.segments)
 
+    @property
+    def cpu_us_per_call(self) -> float:
+        """The median over the rounds of the client's CPU time per call."""
+        return statistics.median(s.cpu_us_per_call for s in self.segments)
+
     def latency_ms(self, share: float) -> float:
         """A percentile of the latency of every call of every round, in ms."""
         pooled = [n for s in self.segments for n in s.latencies_ns]
@@ -72,7 +85,10 @@ class SideResult:
             "calls_per_s": round(self.calls_per_second, 1),
             "p50_ms": round(self.latency_ms(0.50), 3),
             "p99_ms": round(self.latency_ms(0.99), 3),
-            "calls_per_s_by_round": [round(s.calls_per_second, 1) for s in self.segments],
+            "cpu_us_per_call": round(self.cpu_us_per_call, 1),
+            "calls_per_s_by_round": [
+                round(s.calls_per_second, 1) for s in self.segments
+            ],
         }
 
 
@@ -111,12 +127,14 @@ def _sync_segment(call: SyncCall, calls: int) -> Segment:
     clock = _clock
     # A collection left over from the previous segment would land in this one.
     gc.collect()
+    cpu_started = _cpu_clock()
     started = clock()
     for index in range(calls):
         before = clock()
         call()
         latencies[index] = clock() - before
-    return Segment(calls, clock() - started, latencies)
+    elapsed = clock() - started
+    return Segment(calls, elapsed, _cpu_clock() - cpu_started, latencies)
 
 
 def measure_sync_pair(
@@ -166,9 +184,11 @@ async def _async_segment(call: AsyncCall, calls: int, in_flight: int) -> Segment
             latencies.append(clock() - before)
 
     gc.collect()
+    cpu_started = _cpu_clock()
     started = clock()
     await asyncio.gather(*(worker() for _ in range(in_flight)))
-    return Segment(calls, clock() - started, latencies)
+    elapsed = clock() - started
+    return Segment(calls, elapsed, _cpu_clock() - cpu_started, latencies)
 
 
 async def measure_async_pair(

@@ -21,14 +21,10 @@ class Target:
 
     op: str
     value: float
-    unit: str = ""
 
     def met(self, figure: float) -> bool:
         """Whether ``figure`` meets the target."""
         return figure >= self.value if self.op == ">=" else figure <= self.value
-
-    def __str__(self) -> str:
-        return f"{self.op} {self.value:g}{self.unit}"
 
 
 def _verdict(met: bool) -> str:
@@ -65,7 +61,7 @@ def import_row(
     difference = facade_ms - raw_ms
     return {
         "name": "import",
-        "title": f"{facade[0]} vs {raw[0]}, fresh processes",
+        "title": "import, fresh process",
         "kind": "import",
         "facade": {
             "label": facade[0],
@@ -115,7 +111,7 @@ def machine() -> dict[str, Any]:
                     break
     except OSError:
         pass
-    versions = {}
+    versions: dict[str, str | None] = {}
     for package in ("scanner-grpc", "grpcio", "protobuf", "urllib3", "aiohttp"):
         try:
             versions[package] = importlib.metadata.version(package)
@@ -131,73 +127,75 @@ def machine() -> dict[str, Any]:
     }
 
 
-_HEADER = ("pair", "side", "calls/s", "p50 ms", "p99 ms", "facade/raw", "target", "")
+_HEADER = (
+    "pair",
+    "side",
+    "calls/s",
+    "p50 ms",
+    "p99 ms",
+    "cpu us",
+    "facade/raw",
+    "target",
+    "",
+)
+_NUMERIC = {2, 3, 4, 5}
+
+
+def _target_text(target: Mapping[str, Any]) -> str:
+    if target.get("unit") == "ms":
+        return f"{target['op']} +{target['value']:g} ms"
+    return f"{target['op']} {target['value']:.2f}"
+
+
+def _pair_lines(row: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    facade, raw = row["facade"], row["raw"]
+    if row["kind"] == "import":
+        figure = f"{row['difference_ms']:+.1f} ms"
+        cells = [
+            (s["label"], "", f"{s['median_ms']:.1f}", "", "") for s in (facade, raw)
+        ]
+    else:
+        figure = f"{row['ratio']:.3f} ({row['ratio_min']:.2f}-{row['ratio_max']:.2f})"
+        cells = [
+            (
+                s["label"],
+                f"{s['calls_per_s']:.0f}",
+                f"{s['p50_ms']:.3f}",
+                f"{s['p99_ms']:.3f}",
+                f"{s['cpu_us_per_call']:.0f}",
+            )
+            for s in (facade, raw)
+        ]
+    return [
+        (row["title"], *cells[0], figure, _target_text(row["target"]), row["verdict"]),
+        ("", *cells[1], "", "", ""),
+    ]
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    """The rows as a plain-text table, two lines per pair."""
+    """The rows as plain text: two lines per pair, then the checks.
+
+    For the import pair the p50 column holds the median time of the import
+    alone, and the ratio column the difference.
+    """
     lines: list[tuple[str, ...]] = [_HEADER]
     for row in rows:
-        target = row.get("target")
-        target_text = (
-            f"{target['op']} {target['value']:g}{target.get('unit', '')}"
-            if target
-            else "-"
-        )
-        if row["kind"] == "throughput":
-            ratio = (
-                f"{row['ratio']:.3f} ({row['ratio_min']:.2f}-{row['ratio_max']:.2f})"
-            )
-            for index, side in enumerate((row["facade"], row["raw"])):
-                lines.append(
-                    (
-                        row["title"] if index == 0 else "",
-                        side["label"],
-                        f"{side['calls_per_s']:.0f}",
-                        f"{side['p50_ms']:.3f}",
-                        f"{side['p99_ms']:.3f}",
-                        ratio if index == 0 else "",
-                        target_text if index == 0 else "",
-                        row["verdict"] if index == 0 else "",
-                    )
-                )
-        elif row["kind"] == "import":
-            for index, side in enumerate((row["facade"], row["raw"])):
-                lines.append(
-                    (
-                        row["title"] if index == 0 else "",
-                        side["label"],
-                        "",
-                        f"{side['median_ms']:.1f} (import)",
-                        "",
-                        f"{row['difference_ms']:+.1f} ms" if index == 0 else "",
-                        target_text if index == 0 else "",
-                        row["verdict"] if index == 0 else "",
-                    )
-                )
-        else:
-            observed = ", ".join(
-                f"{stage}: {'loaded' if loaded else 'not loaded'}"
-                for stage, loaded in row["observed_loaded"].items()
-            )
-            lines.append(
-                (row["title"], observed, "", "", "", "", "-", row["verdict"])
-            )
-    widths = [max(len(line[i]) for line in lines if len(line) > 1) for i in range(8)]
-    # The check rows' long second cell would stretch the side column.
-    widths[1] = max(
-        len(line[1]) for line in lines if not line[1].startswith("import ")
-        and ":" not in line[1]
-    )
-    numeric = {2, 3, 4}
-    out = []
-    for line in lines:
-        if ":" in line[1] and line[0]:
-            out.append(f"{line[0]}  {line[1]}  {line[7]}")
-            continue
-        cells = [
-            cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i])
+        if row["kind"] != "check":
+            lines += _pair_lines(row)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(_HEADER))]
+    out = [
+        "  ".join(
+            cell.rjust(widths[i]) if i in _NUMERIC else cell.ljust(widths[i])
             for i, cell in enumerate(line)
-        ]
-        out.append("  ".join(cells).rstrip())
+        ).rstrip()
+        for line in lines
+    ]
+    for row in rows:
+        if row["kind"] == "check":
+            out.append(f"\n{row['title']}: {row['verdict']}")
+            for stage, loaded in row["observed_loaded"].items():
+                expected = row["expected_loaded"][stage]
+                state = "loaded" if loaded else "not loaded"
+                mark = "" if loaded == expected else "  <- expected otherwise"
+                out.append(f"  after {stage}: {row['module']} {state}{mark}")
     return "\n".join(out)

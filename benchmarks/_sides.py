@@ -24,9 +24,9 @@ from scanner_grpc.auth import Credentials, IamToken
 from scanner_grpc.types import GetScanResultRequest, ScanResult
 
 __all__ = [
+    "USER_AGENT",
     "AsyncSide",
     "SyncSide",
-    "USER_AGENT",
     "facade_async",
     "facade_sync",
     "raw_aiohttp",
@@ -131,7 +131,7 @@ def raw_grpc_sync(*, target: str, scan_result_id: str, token: str | None) -> Syn
     channel = grpc.insecure_channel(
         target, options=[("grpc.primary_user_agent", USER_AGENT)]
     )
-    get = scanner_service_pb2_grpc.ScannerServiceStub(channel).Get
+    get = scanner_service_pb2_grpc.ScannerServiceStub(channel).Get  # type: ignore[no-untyped-call]
     authorization = _authorization(token)
 
     def call() -> ScanResult:
@@ -158,7 +158,7 @@ def raw_grpc_aio(*, target: str, scan_result_id: str, token: str | None) -> Asyn
     channel = grpc.aio.insecure_channel(
         target, options=[("grpc.primary_user_agent", USER_AGENT)]
     )
-    get = scanner_service_pb2_grpc.ScannerServiceStub(channel).Get
+    get = scanner_service_pb2_grpc.ScannerServiceStub(channel).Get  # type: ignore[no-untyped-call]
     authorization = _authorization(token)
 
     async def call() -> ScanResult:
@@ -207,7 +207,9 @@ def raw_urllib3(*, rest_url: str, scan_result_id: str, token: str | None) -> Syn
         )
         if response.status != 200:
             raise RuntimeError(f"HTTP {response.status}: {response.data[:200]!r}")
-        return json_format.Parse(response.data, ScanResult(), ignore_unknown_fields=True)
+        return json_format.Parse(
+            response.data, ScanResult(), ignore_unknown_fields=True
+        )
 
     return SyncSide("urllib3 + json_format", call, manager.clear)
 

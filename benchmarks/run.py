@@ -41,7 +41,7 @@ from _sides import (
 GRPC_TARGET = Target(">=", 0.95)
 REST_TARGET = Target(">=", 0.90)
 CREDENTIALS_TARGET = Target(">=", 0.95)
-IMPORT_TARGET = Target("<=", 50.0, " ms")
+IMPORT_TARGET = Target("<=", 50.0)  # milliseconds more than import grpc
 CONCURRENCY = (1, 16, 64)
 
 # The facade's default max_connections, which the raw aiohttp session gets too.
@@ -60,12 +60,18 @@ class Mode:
     import_samples: int
 
 
+# Many short rounds rather than a few long ones: a burst of other work on
+# the machine then spoils a few rounds, which the median leaves out.
 QUICK = Mode(
-    "quick", rounds=3, sync_calls=150, async_calls=192, warmup=20, import_samples=3
+    "quick", rounds=4, sync_calls=100, async_calls=128, warmup=20, import_samples=3
 )
 FULL = Mode(
-    "full", rounds=7, sync_calls=1500, async_calls=1920, warmup=200, import_samples=9
+    "full", rounds=25, sync_calls=300, async_calls=512, warmup=200, import_samples=9
 )
+
+# A raw call slower than this, one at a time, is the server's time, not the
+# client's: the ratio then says little about the facade.
+_SLOW_RAW_P50_MS = 20.0
 
 # Variables through which the facade would find credentials of its own.
 _CREDENTIAL_VARIABLES = (
@@ -125,9 +131,7 @@ def _check_agree(first: object, second: object, what: str) -> None:
         raise RuntimeError(f"{what}: the two sides read different scan results")
 
 
-def _sync_pair(
-    facade: SyncSide, raw: SyncSide, mode: Mode, what: str
-) -> PairResult:
+def _sync_pair(facade: SyncSide, raw: SyncSide, mode: Mode, what: str) -> PairResult:
     with _closing_sync(facade, raw):
         _check_agree(facade.call(), raw.call(), what)
         return measure_sync_pair(
@@ -216,7 +220,9 @@ def _transport_rows(
         what = f"{transport} async"
         endpoint = endpoints[transport]
 
-        def make_facade(transport: str = transport, endpoint: str = endpoint) -> AsyncSide:
+        def make_facade(
+            transport: str = transport, endpoint: str = endpoint
+        ) -> AsyncSide:
             return facade_async(
                 transport=transport,
                 endpoint=endpoint,
@@ -293,9 +299,28 @@ def _import_rows(emulator: EmulatorProcess, mode: Mode) -> list[dict[str, Any]]:
         "AsyncScannerClient(transport='rest')": True,
     }
     rows.append(
-        check_row("aiohttp-lazy", "aiohttp imported lazily", stages, "aiohttp", expected)
+        check_row(
+            "aiohttp-lazy", "aiohttp imported lazily", stages, "aiohttp", expected
+        )
     )
     return rows
+
+
+def _warnings(rows: list[dict[str, Any]]) -> list[str]:
+    found = []
+    for row in rows:
+        if row["kind"] == "throughput" and row["in_flight"] == 1:
+            p50 = row["raw"]["p50_ms"]
+            if p50 > _SLOW_RAW_P50_MS:
+                found.append(
+                    f"{row['title']}: the raw side takes {p50:.1f} ms per call, "
+                    "so the emulator's answer, not the client, sets the pace "
+                    "and the ratio hides the facade's cost. Around 40 ms is "
+                    "the sign of a server that writes headers and body in "
+                    "separate segments without TCP_NODELAY (Nagle's algorithm "
+                    "meeting the client's delayed ACK)."
+                )
+    return found
 
 
 def run(arguments: argparse.Namespace) -> dict[str, Any]:
@@ -311,12 +336,15 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
     _progress(f"benchmark ({mode.name}): starting the emulator")
     with running_emulator(auth=arguments.auth == "token", authorized_key=key) as emu:
         _progress(f"  gRPC {emu.grpc_target}, REST {emu.rest_url}, pid {emu.pid}")
-        token = fetch_metadata_token(emu.rest_url) if arguments.auth == "token" else None
+        token = (
+            fetch_metadata_token(emu.rest_url) if arguments.auth == "token" else None
+        )
         rows = _import_rows(emu, mode)
         rows += _transport_rows(emu, token, arguments.scan_result_id, mode)
         rows.append(_credentials_row(emu, key, arguments.scan_result_id, mode))
     return {
         "mode": mode.name,
+        "warnings": _warnings(rows),
         "settings": {
             **dataclasses.asdict(mode),
             "auth": arguments.auth,
@@ -340,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"benchmarks/run.py: error: {error}", file=sys.stderr)
         return 1
     print(table(report["pairs"]))
+    for warning in report["warnings"]:
+        print(f"\nwarning: {warning}")
     misses = [row["name"] for row in report["pairs"] if row["verdict"] != "PASS"]
     print(
         f"\n{report['mode']} run, {report['seconds']} s; "

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from scanner_grpc._client import (
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,
     MetadataInput,
@@ -24,12 +25,11 @@ from scanner_grpc._errors import ScannerError
 from scanner_grpc._retry import Retry
 from scanner_grpc._transports._endpoints import GrpcEndpoint
 from scanner_grpc._transports._headers import check_metadata, new_id
-from scanner_grpc._transports._http import DEFAULT_MAX_RESPONSE_BYTES
-from scanner_grpc.auth import Credentials
-from scanner_grpc.types import ScanResult
 
 if TYPE_CHECKING:
     from scanner_grpc._transports._base import AsyncTransport
+    from scanner_grpc.auth import Credentials
+    from scanner_grpc.types import ScanResult
 
 __all__ = ["AsyncScannerClient"]
 

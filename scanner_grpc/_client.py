@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
-from google.rpc import error_details_pb2
-
 from scanner_grpc._constraints import violations
 from scanner_grpc._errors import DeadlineExceeded, InvalidArgument, ScannerError
 from scanner_grpc._retry import Retry
@@ -20,22 +18,23 @@ from scanner_grpc._transports._endpoints import (
     grpc_endpoint,
     rest_endpoint,
 )
-from scanner_grpc._transports._failures import from_exception
 from scanner_grpc._transports._headers import (
     Metadata,
     check_metadata,
     new_id,
 )
 from scanner_grpc._transports._headers import user_agent as full_user_agent
-from scanner_grpc._transports._http import DEFAULT_MAX_RESPONSE_BYTES
-from scanner_grpc.auth import Credentials
 from scanner_grpc.types import GetScanResultRequest, ScanResult
 
 if TYPE_CHECKING:
+    from google.rpc import error_details_pb2
+
     from scanner_grpc._transports._base import SyncTransport
+    from scanner_grpc.auth import Credentials
 
 __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
     "ScannerClient",
@@ -51,6 +50,9 @@ DEFAULT_RETRY = Retry()
 
 DEFAULT_MAX_CONNECTIONS = 10
 """Connections that a REST client keeps open for reuse, by default."""
+
+DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+"""The longest REST body a client reads by default: 4 MiB, as gRPC allows."""
 
 TransportName = Literal["grpc", "rest"]
 MetadataInput = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -187,6 +189,9 @@ def checked_request(scan_result_id: str) -> GetScanResultRequest:
 def _bad_request(
     field_violations: list[tuple[str, str]],
 ) -> error_details_pb2.BadRequest:
+    # Only a failing call pays for loading the error detail messages.
+    from google.rpc import error_details_pb2
+
     return error_details_pb2.BadRequest(
         field_violations=[
             error_details_pb2.BadRequest.FieldViolation(
@@ -220,6 +225,9 @@ def retry_or_raise(
         Exception: ``exception`` itself when it is no failure of the call but
             a bug or a misuse.
     """
+    # Only a failing call pays for loading the mapping and what it needs.
+    from scanner_grpc._transports._failures import from_exception
+
     error = from_exception(
         exception, client_request_id=request_id, client_trace_id=trace_id
     )
@@ -277,13 +285,14 @@ def closed_error(class_name: str) -> RuntimeError:
 
 
 def _credentials(credentials: Credentials | None) -> Credentials | None:
+    # scanner_grpc.auth loads with the first client, not with the package.
+    from scanner_grpc import auth
+
     if credentials is None:
         # The default chain: an IAM token, a key file or the metadata
         # service, as the environment says; None when it says nothing.
-        from scanner_grpc import auth
-
         return auth.default_credentials()
-    if not isinstance(credentials, Credentials):
+    if not isinstance(credentials, auth.Credentials):
         raise TypeError(
             "credentials must be a scanner_grpc.auth.Credentials, such as "
             f"IamToken(...), not {type(credentials).__name__}"

@@ -17,10 +17,7 @@ from scanner_grpc._transports._headers import (
 )
 from scanner_grpc.types import GetScanResultRequest, ScanResult
 
-__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "RestRoute", "too_large"]
-
-DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
-"""The largest REST body a client reads by default: 4 MiB, as gRPC allows."""
+__all__ = ["RestRoute", "too_large"]
 
 _SERVICE = scanner_service_pb2.DESCRIPTOR.services_by_name["ScannerService"]
 _GET = _SERVICE.methods_by_name["Get"]

@@ -3,7 +3,9 @@
 Every method of the service is registered with a generic handler that takes
 and returns raw bytes, so the servicer decodes requests itself (a garbled
 request is INVALID_ARGUMENT, not a library error) and needs no code per
-method: ``Dispatcher`` finds the handler by method name.
+method: ``Dispatcher`` finds the handler by method name. Any other method
+path gets UNIMPLEMENTED from a catch-all handler, so that its answer, too,
+carries the request ids and a Status.
 
 The server listens on an ephemeral loopback port behind a ``Relay``, whose
 address is the one clients use, so that a disconnect fault can cut the TCP
@@ -13,18 +15,20 @@ connection of a call.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent import futures
 
 import grpc
 from google.protobuf import descriptor, message_factory
 from google.protobuf.message import DecodeError, Message
+from google.rpc import code_pb2
 
 from scanner_grpc.emulator._calls import Dispatcher
-from scanner_grpc.emulator._records import Journal
+from scanner_grpc.emulator._records import Call, Journal
 from scanner_grpc.emulator._relay import Relay
 from scanner_grpc.emulator._status import (
     GRPC_STATUS_BY_CODE,
+    RpcFailure,
     build_status,
     invalid_argument,
 )
@@ -67,7 +71,7 @@ class GrpcFrontend:
             futures.ThreadPoolExecutor(
                 max_workers=_WORKERS, thread_name_prefix="emulator-grpc"
             ),
-            handlers=[self._generic_handler()],
+            handlers=[self._generic_handler(), _UnknownMethods(self._unknown)],
             # Without this, a second server could silently share a fixed port.
             options=[("grpc.so_reuseport", 0)],
         )
@@ -112,6 +116,16 @@ class GrpcFrontend:
 
         return serve
 
+    def _unknown(self, method_path: str, context: grpc.ServicerContext) -> None:
+        headers = _headers(context.invocation_metadata())
+        call = self._journal.begin("grpc", method_path, headers)
+        failure = RpcFailure(
+            code_pb2.UNIMPLEMENTED,
+            f"The emulator serves no method {method_path}",
+        )
+        self._journal.finish(call, failure.code)
+        _abort(context, call, failure)
+
     def _serve(
         self,
         method: descriptor.MethodDescriptor,
@@ -140,17 +154,36 @@ class GrpcFrontend:
             # The client has lost the connection; end the call on this side.
             context.abort(grpc.StatusCode.UNAVAILABLE, "connection cut by a fault")
         if outcome.failure is not None:
-            status = build_status(outcome.failure, request_id=call.request_id)
-            context.set_trailing_metadata(
-                (
-                    *call.id_headers,
-                    ("grpc-status-details-bin", status.SerializeToString()),
-                )
-            )
-            context.abort(GRPC_STATUS_BY_CODE[status.code], status.message)
+            _abort(context, call, outcome.failure)
         context.set_trailing_metadata(call.id_headers)
         response = outcome.response
         return b"" if response is None else response.SerializeToString()
+
+
+class _UnknownMethods(grpc.GenericRpcHandler):  # type: ignore[misc]
+    """Answers every method that no other handler serves."""
+
+    def __init__(self, answer: Callable[[str, grpc.ServicerContext], None]) -> None:
+        self._answer = answer
+
+    def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+        method_path: str = details.method
+
+        # A stream handler fits a call of any arity; the requests go unread.
+        def answer(requests: object, context: grpc.ServicerContext) -> Iterator[bytes]:
+            self._answer(method_path, context)
+            yield from ()
+
+        return grpc.stream_stream_rpc_method_handler(answer)
+
+
+def _abort(context: grpc.ServicerContext, call: Call, failure: RpcFailure) -> None:
+    """Ends the call with ``failure``: the Status in the trailers, and the ids."""
+    status = build_status(failure, request_id=call.request_id)
+    context.set_trailing_metadata(
+        (*call.id_headers, ("grpc-status-details-bin", status.SerializeToString()))
+    )
+    context.abort(GRPC_STATUS_BY_CODE[status.code], status.message)
 
 
 def _headers(metadata: tuple[tuple[str, str | bytes], ...] | None) -> Mapping[str, str]:

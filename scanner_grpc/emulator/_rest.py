@@ -265,6 +265,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.request_version = "HTTP/1.0"
         self._reject(f"The HTTP request is malformed: {message or code}")
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # The journal logs each request once, without its query string,
+        # which may carry anything, credentials included.
+        return
+
     def log_message(self, format: str, *args: Any) -> None:
         # http.server's own lines; the journal logs each request once.
         _LOGGER.debug("REST %s", format % args)

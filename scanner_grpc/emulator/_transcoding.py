@@ -126,12 +126,14 @@ def _query_pairs(query: str) -> list[tuple[str, str]]:
 def _field_path(
     message_type: descriptor.Descriptor, name: str, allowed: set[str]
 ) -> tuple[str, descriptor.FieldDescriptor]:
-    """The proto field path that a query parameter (proto or JSON names) sets,
-    and the field at its end."""
+    """Resolves a query parameter's name to a proto field path and its last field.
+
+    Each dotted part may be the proto name or the JSON name of a field.
+    """
     names: list[str] = []
     current: descriptor.Descriptor | None = message_type
     field: descriptor.FieldDescriptor | None = None
-    names_field_is_list = False
+    through_list = False
     for part in name.split("."):
         field = _find_field(current, part) if current is not None else None
         if field is None or (not names and field.name not in allowed):
@@ -141,14 +143,14 @@ def _field_path(
                 + ("is set by the path or the body" if bound else "is not known"),
                 [(name, "set by the path or the body" if bound else "unknown")],
             )
-        if names and names_field_is_list:
+        if through_list:
             raise invalid_argument(
                 f"Query parameter {name!r} reaches into a list of messages, "
                 "which the URL cannot carry",
                 [(name, "cannot be set in the URL")],
             )
         names.append(field.name)
-        names_field_is_list = field.is_repeated
+        through_list = field.is_repeated
         current = field.message_type
     if field is None:
         raise invalid_argument(f"Query parameter {name!r} is not known")

@@ -114,6 +114,28 @@ def test_grpc_unknown_method_is_unimplemented(emulator: Emulator) -> None:
         channel.close()
 
     assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    status = grpc_status(caught.value)
+    assert "Delete" in status.message
+    assert request_info_id(status) == metadata_value(
+        caught.value.trailing_metadata(), "x-request-id"
+    )
+
+
+def test_grpc_method_of_another_service_is_unimplemented(
+    fresh_emulator: Emulator,
+) -> None:
+    channel = grpc.insecure_channel(fresh_emulator.grpc_target)
+    try:
+        call = channel.stream_stream("/other.v1.Service/Chat")
+        with pytest.raises(grpc.RpcError) as caught:
+            list(call(iter([b"a", b"b"]), timeout=10))
+    finally:
+        channel.close()
+
+    assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert [(r.method, r.code) for r in fresh_emulator.requests] == [
+        ("/other.v1.Service/Chat", code_pb2.UNIMPLEMENTED)
+    ]
 
 
 def test_grpc_get_last_returns_the_newest_scan_of_the_image(
