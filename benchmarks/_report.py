@@ -7,12 +7,21 @@ import importlib.metadata
 import os
 import platform
 import statistics
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from _measure import PairResult
 
-__all__ = ["Target", "check_row", "import_row", "machine", "pair_row", "table"]
+__all__ = [
+    "OtherLoad",
+    "Target",
+    "check_row",
+    "import_row",
+    "machine",
+    "pair_row",
+    "table",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +134,59 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "versions": versions,
     }
+
+
+class OtherLoad:
+    """How busy other programs kept the machine while the benchmark ran.
+
+    The CPU time of the whole machine (``/proc/stat``) less that of this
+    process, of its finished children (the fresh interpreters) and of the
+    emulator, as a share of every CPU over the run. On a quiet machine it is
+    near 0; figures from a run above 0.1 or so are worth repeating.
+    """
+
+    def __init__(self) -> None:
+        self._machine = _machine_cpu_seconds()
+        self._own = _own_cpu_seconds()
+        self._wall = time.monotonic()
+
+    def share(self, emulator_pid: int) -> float | None:
+        """The share so far; call it while the emulator still runs."""
+        machine_now = _machine_cpu_seconds()
+        emulator = _process_cpu_seconds(emulator_pid)
+        if machine_now is None or self._machine is None or emulator is None:
+            return None
+        other = (machine_now - self._machine) - (_own_cpu_seconds() - self._own)
+        other -= emulator
+        wall = time.monotonic() - self._wall
+        return max(0.0, other) / (wall * (os.cpu_count() or 1))
+
+
+def _machine_cpu_seconds() -> float | None:
+    # The first line of /proc/stat: jiffies per state; idle and iowait are
+    # the 4th and 5th.
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    busy = sum(fields[:8]) - fields[3] - fields[4]
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu_seconds(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            # The command name may hold spaces; the fields after it do not.
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 _HEADER = (

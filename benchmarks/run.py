@@ -26,7 +26,15 @@ from typing import Any
 from _emulator import EmulatorProcess, fetch_metadata_token, running_emulator
 from _imports import import_times, lazy_modules
 from _measure import PairResult, measure_async_pair, measure_sync_pair
-from _report import Target, check_row, import_row, machine, pair_row, table
+from _report import (
+    OtherLoad,
+    Target,
+    check_row,
+    import_row,
+    machine,
+    pair_row,
+    table,
+)
 from _sides import (
     AsyncSide,
     SyncSide,
@@ -63,7 +71,7 @@ class Mode:
 # Many short rounds rather than a few long ones: a burst of other work on
 # the machine then spoils a few rounds, which the median leaves out.
 QUICK = Mode(
-    "quick", rounds=4, sync_calls=100, async_calls=128, warmup=20, import_samples=3
+    "quick", rounds=2, sync_calls=50, async_calls=64, warmup=10, import_samples=3
 )
 FULL = Mode(
     "full", rounds=25, sync_calls=300, async_calls=512, warmup=200, import_samples=9
@@ -333,6 +341,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
     key = generate_authorized_key()
     started = time.monotonic()
     load_before = os.getloadavg()
+    other_load = OtherLoad()
     _progress(f"benchmark ({mode.name}): starting the emulator")
     with running_emulator(auth=arguments.auth == "token", authorized_key=key) as emu:
         _progress(f"  gRPC {emu.grpc_target}, REST {emu.rest_url}, pid {emu.pid}")
@@ -342,6 +351,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         rows = _import_rows(emu, mode)
         rows += _transport_rows(emu, token, arguments.scan_result_id, mode)
         rows.append(_credentials_row(emu, key, arguments.scan_result_id, mode))
+        other_share = other_load.share(emu.pid)
     return {
         "mode": mode.name,
         "warnings": _warnings(rows),
@@ -355,6 +365,9 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         "machine": machine(),
         "load_average_before": [round(v, 2) for v in load_before],
         "load_average_after": [round(v, 2) for v in os.getloadavg()],
+        "other_programs_cpu_share": (
+            None if other_share is None else round(other_share, 3)
+        ),
         "seconds": round(time.monotonic() - started, 1),
         "pairs": rows,
     }
@@ -371,8 +384,10 @@ def main(argv: list[str] | None = None) -> int:
     for warning in report["warnings"]:
         print(f"\nwarning: {warning}")
     misses = [row["name"] for row in report["pairs"] if row["verdict"] != "PASS"]
+    other = report["other_programs_cpu_share"]
+    busy = "" if other is None else f", other programs used {other:.0%} of the CPUs"
     print(
-        f"\n{report['mode']} run, {report['seconds']} s; "
+        f"\n{report['mode']} run, {report['seconds']} s{busy}; "
         + (f"missed: {', '.join(misses)}" if misses else "every target met")
     )
     if arguments.json:

@@ -109,6 +109,13 @@ class Settings:
                 f"retry must be a scanner_grpc.Retry or None, not "
                 f"{type(retry).__name__}"
             )
+        budget = None if timeout is None else checked_timeout(timeout)
+        checked_metadata = check_metadata(metadata)
+        agent = full_user_agent(user_agent)
+        body_limit = _positive_int("max_response_bytes", max_response_bytes)
+        connections = _positive_int("max_connections", max_connections)
+        # Last, once every other option is known to be good: the default
+        # chain may read a key file.
         found_credentials = _credentials(credentials)
         if found_credentials is not None:
             _refuse_plain_text(transport, resolved)
@@ -116,12 +123,12 @@ class Settings:
             transport=name,
             endpoint=resolved,
             credentials=found_credentials,
-            timeout=None if timeout is None else checked_timeout(timeout),
+            timeout=budget,
             retry=Retry.disabled() if retry is None else retry,
-            metadata=check_metadata(metadata),
-            user_agent=full_user_agent(user_agent),
-            max_response_bytes=_positive_int("max_response_bytes", max_response_bytes),
-            max_connections=_positive_int("max_connections", max_connections),
+            metadata=checked_metadata,
+            user_agent=agent,
+            max_response_bytes=body_limit,
+            max_connections=connections,
         )
 
     def describe(self, class_name: str) -> str:
@@ -161,9 +168,10 @@ def checked_request(scan_result_id: str) -> GetScanResultRequest:
 
     Raises:
         TypeError: ``scan_result_id`` is not a ``str``.
-        InvalidArgument: It breaks a constraint (required, at most 50
-            characters); the message names the field and the limit, and the
-            details hold a ``google.rpc.BadRequest``. Nothing was sent.
+        InvalidArgument: It breaks a constraint of the protos (it is
+            required, and has a maximum length); the message names the field
+            and the limit, and the details hold a ``google.rpc.BadRequest``.
+            Nothing was sent.
     """
     if not isinstance(scan_result_id, str):
         raise TypeError(

@@ -9,7 +9,6 @@ and no account, so it is the first thing to run after installing.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -110,7 +109,6 @@ def _fetch_both() -> tuple[str, dict[str, ScanResult]]:
     from scanner_grpc import ScannerClient
     from scanner_grpc.emulator import Emulator
 
-    _bypass_proxies_for_loopback()
     results: dict[str, ScanResult] = {}
     with Emulator(host=_LOOPBACK) as emulator:
         record = pick_record(emulator.scan_results)
@@ -133,18 +131,6 @@ def _fetch_both() -> tuple[str, dict[str, ScanResult]]:
             fetched = quoted(record.id)
             _note(f"{PROG} demo: fetched scan result {fetched} over {transport}")
     return record.id, results
-
-
-def _bypass_proxies_for_loopback() -> None:
-    # gRPC sends every channel through http_proxy when it is set, loopback
-    # included, so on a machine behind a proxy the demo would reach the proxy
-    # instead of the emulator. gRPC reads no_grpc_proxy, else no_proxy; this
-    # process talks to nothing but the emulator, so adding loopback to both
-    # is safe.
-    for name in ("no_grpc_proxy", "no_proxy"):
-        if name == "no_proxy" or name in os.environ:
-            hosts = [h for h in os.environ.get(name, "").split(",") if h.strip()]
-            os.environ[name] = ",".join([*hosts, _LOOPBACK])
 
 
 def _severities_found(record: ScanResult) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Protocol
 
 from scanner_grpc._transports._headers import Metadata
@@ -43,7 +44,7 @@ class SyncTransport(Protocol):
 class AsyncTransport(Protocol):
     """Makes one attempt of a call in the running event loop."""
 
-    async def get(
+    def get(
         self,
         request: GetScanResultRequest,
         *,
@@ -52,8 +53,8 @@ class AsyncTransport(Protocol):
         request_id: str,
         token: str | None,
         metadata: Metadata,
-    ) -> ScanResult:
-        """One attempt of ``ScannerService.Get``; see ``SyncTransport.get``."""
+    ) -> Awaitable[ScanResult]:
+        """One attempt of ``ScannerService.Get``, to await; see ``SyncTransport``."""
         ...
 
     async def close(self) -> None:

@@ -120,7 +120,8 @@ def rest_endpoint(endpoint: str | None, *, insecure: bool) -> RestEndpoint:
         origin += f":{port}"
     return RestEndpoint(
         origin=origin,
-        prefix=parts.path.rstrip("/"),
+        # Escapes what may not stand in a path; escapes already there stay.
+        prefix=urllib.parse.quote(parts.path.rstrip("/"), safe="/%:@!$&'()*+,;=~"),
         host=host,
         secure=parts.scheme == "https",
     )

@@ -11,51 +11,35 @@ from scanner_grpc._generated.yandex.cloud.containerregistry.v1 import (
 )
 from scanner_grpc._transports._endpoints import GrpcEndpoint
 from scanner_grpc._transports._headers import (
-    AUTHORIZATION,
     CLIENT_REQUEST_ID,
     CLIENT_TRACE_ID,
+    Authorization,
     Metadata,
 )
 from scanner_grpc.types import GetScanResultRequest, ScanResult
 
-__all__ = ["Authorization", "GrpcTransport", "channel_settings"]
+__all__ = ["GrpcTransport", "channel_settings"]
 
 
 def channel_settings(
     endpoint: GrpcEndpoint, *, user_agent: str
 ) -> tuple[Any, list[tuple[str, Any]]]:
-    """The channel credentials (``None`` for plain text) and the options."""
-    options: list[tuple[str, Any]] = [("grpc.primary_user_agent", user_agent)]
-    if endpoint.secure:
-        return grpc.ssl_channel_credentials(), options
-    return None, options
+    """The channel credentials (``None`` for plain text) and the options.
 
-
-class Authorization:
-    """The ``authorization`` metadata of the latest token, made once per token.
-
-    The token travels as plain call metadata rather than as gRPC call
-    credentials: a metadata plugin costs a thread hand-off per call, which
-    doubles the time of a call to a nearby server. The guarantee that call
-    credentials would add, no token over a plain-text channel to another
+    The token travels as call metadata (see ``Authorization``) rather than as
+    gRPC call credentials: a metadata plugin costs a thread hand-off per
+    call, which doubles the time of a call to a nearby server. The guarantee
+    that call credentials would add, no token over plain text to another
     host, is the clients' own: they refuse credentials with an insecure
     endpoint that is not loopback.
     """
-
-    __slots__ = ("_latest",)
-
-    def __init__(self) -> None:
-        self._latest: tuple[str, Metadata] = ("", ())
-
-    def for_token(self, token: str) -> Metadata:
-        """``(("authorization", "Bearer <token>"),)``."""
-        latest = self._latest
-        if latest[0] == token:
-            return latest[1]
-        pair = ((AUTHORIZATION, f"Bearer {token}"),)
-        # One tuple assignment: threads see either the old pair or the new.
-        self._latest = (token, pair)
-        return pair
+    options: list[tuple[str, Any]] = [("grpc.primary_user_agent", user_agent)]
+    if endpoint.is_loopback:
+        # gRPC would send even a loopback channel through http_proxy.
+        options.append(("grpc.enable_http_proxy", 0))
+    if endpoint.secure:
+        return grpc.ssl_channel_credentials(), options
+    return None, options
 
 
 class GrpcTransport:

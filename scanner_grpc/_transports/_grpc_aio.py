@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 import grpc
@@ -11,10 +12,11 @@ from scanner_grpc._generated.yandex.cloud.containerregistry.v1 import (
     scanner_service_pb2_grpc,
 )
 from scanner_grpc._transports._endpoints import GrpcEndpoint
-from scanner_grpc._transports._grpc import Authorization, channel_settings
+from scanner_grpc._transports._grpc import channel_settings
 from scanner_grpc._transports._headers import (
     CLIENT_REQUEST_ID,
     CLIENT_TRACE_ID,
+    Authorization,
     Metadata,
 )
 from scanner_grpc.types import GetScanResultRequest, ScanResult
@@ -55,7 +57,7 @@ class AsyncGrpcTransport:
         self._get = stub.Get
         return self._get
 
-    async def get(
+    def get(
         self,
         request: GetScanResultRequest,
         *,
@@ -64,10 +66,14 @@ class AsyncGrpcTransport:
         request_id: str,
         token: str | None,
         metadata: Metadata,
-    ) -> ScanResult:
-        """One attempt; raises ``grpc.aio.AioRpcError`` on failure."""
+    ) -> Awaitable[ScanResult]:
+        """One attempt; awaiting it raises ``grpc.aio.AioRpcError`` on failure.
+
+        It hands back gRPC's own call object, which the client awaits: a
+        coroutine around it would cost every call a frame for nothing.
+        """
         stub_get = self._get or self._open()
-        result: ScanResult = await stub_get(
+        call: Awaitable[ScanResult] = stub_get(
             request,
             timeout=timeout,
             metadata=(
@@ -78,7 +84,7 @@ class AsyncGrpcTransport:
                 *(() if token is None else self._authorization.for_token(token)),
             ),
         )
-        return result
+        return call
 
     async def close(self) -> None:
         """Closes the channel, if a call ever opened it."""

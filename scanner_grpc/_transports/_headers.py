@@ -8,10 +8,11 @@ caller's own metadata.
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from collections.abc import Iterable, Mapping
 
+from scanner_grpc._errors import Unauthenticated
 from scanner_grpc._version import __version__
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "REQUEST_ID",
     "SERVER_TRACE_ID",
     "USER_AGENT",
+    "Authorization",
     "Metadata",
     "check_metadata",
     "new_id",
@@ -60,9 +62,54 @@ _HINTS = {
 _NAME = re.compile(r"[0-9a-z_.-]+")
 
 
+class Authorization:
+    """The ``authorization`` metadata for the latest token, made once per token.
+
+    Safe to share between threads: the cache is one tuple, replaced whole.
+    """
+
+    __slots__ = ("_latest",)
+
+    def __init__(self) -> None:
+        self._latest: tuple[str, Metadata] | None = None
+
+    def for_token(self, token: str) -> Metadata:
+        """``(("authorization", "Bearer <token>"),)``.
+
+        Raises:
+            Unauthenticated: The token cannot travel in a header; the
+                message does not quote it.
+        """
+        latest = self._latest
+        if latest is not None and latest[0] == token:
+            return latest[1]
+        # Checked here rather than left to the HTTP library, whose error
+        # would quote the header's value.
+        if not isinstance(token, str) or not token or not _is_token(token):
+            raise Unauthenticated(
+                "the credentials gave a token that is empty or holds spaces, "
+                "control or non-ASCII characters, so it cannot be sent",
+                retryable=False,
+            )
+        pair = ((AUTHORIZATION, f"Bearer {token}"),)
+        self._latest = (token, pair)
+        return pair
+
+
+# The version (4) and variant (RFC 9562) bits of a random UUID.
+_UUID4_CLEAR = ~((0xF << 76) | (0x3 << 62))
+_UUID4_SET = (0x4 << 76) | (0x2 << 62)
+
+
 def new_id() -> str:
-    """A random UUID in its usual text form."""
-    return str(uuid.uuid4())
+    """A random (version 4) UUID in its usual text form.
+
+    The same as ``str(uuid.uuid4())`` in half the time: two are made for
+    every call.
+    """
+    value = int.from_bytes(os.urandom(16), "big") & _UUID4_CLEAR | _UUID4_SET
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def user_agent(suffix: str | None) -> str:
@@ -120,6 +167,10 @@ def check_metadata(
             )
         checked.append((name, value))
     return tuple(checked)
+
+
+def _is_token(value: str) -> bool:
+    return all("!" <= char <= "~" for char in value)
 
 
 def _is_header_value(value: str) -> bool:

@@ -10,9 +10,9 @@ from scanner_grpc._generated.yandex.cloud.containerregistry.v1 import (
 )
 from scanner_grpc._http_rules import binding_of
 from scanner_grpc._transports._headers import (
-    AUTHORIZATION,
     CLIENT_REQUEST_ID,
     CLIENT_TRACE_ID,
+    Authorization,
     Metadata,
 )
 from scanner_grpc.types import GetScanResultRequest, ScanResult
@@ -31,13 +31,14 @@ class RestRoute:
     path.
     """
 
-    __slots__ = ("_headers", "_prefix", "_template", "http_method")
+    __slots__ = ("_authorization", "_headers", "_prefix", "_template", "http_method")
 
     def __init__(self, *, prefix: str, user_agent: str, metadata: Metadata) -> None:
         binding = binding_of(_GET)
         self.http_method = binding.http_method
         self._template = binding.template
         self._prefix = prefix
+        self._authorization = Authorization()
         self._headers = {
             "user-agent": user_agent,
             "accept": "application/json",
@@ -61,7 +62,7 @@ class RestRoute:
         headers[CLIENT_TRACE_ID] = trace_id
         headers[CLIENT_REQUEST_ID] = request_id
         if token is not None:
-            headers[AUTHORIZATION] = f"Bearer {token}"
+            headers.update(self._authorization.for_token(token))
         if metadata:
             headers.update(metadata)
         return headers

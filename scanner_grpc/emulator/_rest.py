@@ -205,6 +205,9 @@ class _Server(http.server.ThreadingHTTPServer):
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes; with Nagle's algorithm the second
+    # waits for the client's delayed ACK, some 40 ms per answer.
+    disable_nagle_algorithm = True
     server_version = "scanner-grpc-emulator"
     server: _Server
     _answering = False

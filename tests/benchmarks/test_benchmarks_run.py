@@ -120,9 +120,9 @@ async def test_sides_send_the_same_headers(
     fresh_emulator.auth_required = True
     token = fresh_emulator.authority.issue_token().value
     scan_result_id = fresh_emulator.scan_results[0].id
-    endpoint = fresh_emulator.grpc_target if transport == "grpc" else (
-        fresh_emulator.rest_url
-    )
+    endpoint = {"grpc": fresh_emulator.grpc_target, "rest": fresh_emulator.rest_url}[
+        transport
+    ]
     common = {"scan_result_id": scan_result_id, "token": token}
     if transport == "grpc":
         raw_sync = sides.raw_grpc_sync(target=endpoint, **common)
@@ -135,24 +135,26 @@ async def test_sides_send_the_same_headers(
 
     seen: dict[str, dict[str, str]] = {}
     results: dict[str, Any] = {}
-    calls: list[tuple[str, Callable[[], Any]]] = [
+    sync_calls: list[tuple[str, Callable[[], Any]]] = [
         ("facade sync", facade_sync.call),
         ("raw sync", raw_sync.call),
     ]
-    for label, call in calls:
-        results[label] = call()
-        seen[label] = _last_get(fresh_emulator)
     async_calls: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
         ("facade async", facade_async.call),
         ("raw async", raw_async.call),
     ]
-    for label, async_call in async_calls:
-        results[label] = await async_call()
-        seen[label] = _last_get(fresh_emulator)
-    facade_sync.close()
-    raw_sync.close()
-    await facade_async.close()
-    await raw_async.close()
+    try:
+        for label, call in sync_calls:
+            results[label] = call()
+            seen[label] = _last_get(fresh_emulator)
+        for label, async_call in async_calls:
+            results[label] = await async_call()
+            seen[label] = _last_get(fresh_emulator)
+    finally:
+        facade_sync.close()
+        raw_sync.close()
+        await facade_async.close()
+        await raw_async.close()
 
     assert seen["facade sync"]["authorization"] == f"Bearer {token}"
     assert _comparable(seen["facade sync"]) == _comparable(seen["raw sync"])

@@ -218,3 +218,31 @@ async def test_get_scan_result_never_logs_the_token(
 
     assert caplog.records  # the attempts and the retry were logged...
     assert token not in caplog.text  # ...without the token
+
+
+class _Static(Credentials):
+    """Hands out whatever it was given, checked or not."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def token(self, *, timeout: float | None = None) -> str:
+        return self._token
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "t1.has space", "t1.line\r\nbreak", "t1.ünicode"],
+    ids=["empty", "space", "line-break", "non-ascii"],
+)
+async def test_get_scan_result_refuses_a_token_that_cannot_be_sent(
+    fresh_emulator: Emulator, connect: Connect, token: str
+) -> None:
+    client = connect(fresh_emulator, credentials=_Static(token))
+
+    with pytest.raises(errors.Unauthenticated) as caught:
+        await client.get(_an_id(fresh_emulator))
+
+    if token:
+        assert token not in str(caught.value)
+    assert gets(fresh_emulator) == []

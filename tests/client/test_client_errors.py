@@ -156,8 +156,9 @@ async def test_get_scan_result_client_timeout_applies(
         ("", "scan_result_id is required"),
         ("x" * 51, "at most 50"),
         ("ж" * 51, "at most 50"),  # characters, not bytes
+        ("crp\ud800", "not valid Unicode"),  # a lone surrogate
     ],
-    ids=["empty", "51-ascii", "51-cyrillic"],
+    ids=["empty", "51-ascii", "51-cyrillic", "lone-surrogate"],
 )
 async def test_get_scan_result_rejects_invalid_id_before_sending(
     emulator: Emulator, connect: Connect, scan_result_id: str, fragment: str

@@ -136,3 +136,26 @@ async def test_get_scan_result_rejects_bad_call_metadata(
 def test_scanner_client_rejects_bad_user_agent(suffix: str) -> None:
     with pytest.raises(ValueError, match="user_agent"):
         ScannerClient(endpoint="127.0.0.1:1", insecure=True, user_agent=suffix)
+
+
+def test_new_id_makes_distinct_version_4_uuids() -> None:
+    from scanner_grpc._transports._headers import new_id
+
+    made = [new_id() for _ in range(2000)]
+    assert len(set(made)) == len(made)
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert str(parsed) == text
+    # Every hex digit varies, but for the version digit (always 4) and the
+    # variant digit (8, 9, a or b).
+    for position in range(36):
+        if position in (8, 13, 18, 23):  # the hyphens
+            continue
+        digits = {text[position] for text in made}
+        if position == 14:
+            assert digits == {"4"}
+        elif position == 19:
+            assert digits == {"8", "9", "a", "b"}
+        else:
+            assert len(digits) > 8, position
