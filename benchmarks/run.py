@@ -375,9 +375,13 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = _parse_arguments(argv)
+    from scanner_grpc import ScannerError
+
     try:
         report = run(arguments)
-    except RuntimeError as error:
+    except (RuntimeError, ScannerError) as error:
+        # The emulator did not start, or refused a call (an unknown
+        # --scan-result-id, say): a line says it better than a traceback.
         print(f"benchmarks/run.py: error: {error}", file=sys.stderr)
         return 1
     print(table(report["pairs"]))
