@@ -58,11 +58,8 @@ def running_emulator(
     with tempfile.TemporaryDirectory(prefix="scanner-grpc-bench-") as directory:
         command = [
             sys.executable,
-            *(
-                os.environ["BENCH_DEV_EMULATOR"].split()
-                if "BENCH_DEV_EMULATOR" in os.environ
-                else ["-m", "scanner_grpc"]
-            ),
+            "-m",
+            "scanner_grpc",
             "emulator",
             "--grpc-port",
             "0",

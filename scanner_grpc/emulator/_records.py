@@ -70,6 +70,10 @@ class Call:
         return (("x-request-id", self.request_id), ("x-server-trace-id", self.trace_id))
 
 
+MAX_RECORDS = 100_000
+"""The most requests a journal remembers; older ones are forgotten."""
+
+
 class Journal:
     """Keeps ``requests`` in the order of arrival and logs each request once.
 
@@ -77,10 +81,13 @@ class Journal:
     the record is replaced by the final one before the answer goes out; so a
     client that has seen an answer always finds its final record, and a call
     still in progress (one that the client gave up on) is already counted.
+    An emulator that runs for long keeps only the last ``max_records``
+    requests, so that its memory stays bounded.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_records: int = MAX_RECORDS) -> None:
         self.requests: list[RecordedRequest] = []
+        self._max_records = max_records
         self._lock = threading.Lock()
 
     def begin(self, interface: str, method: str, headers: Mapping[str, str]) -> Call:
@@ -89,6 +96,9 @@ class Journal:
         call = Call(record, str(uuid.uuid4()), uuid.uuid4().hex, time.monotonic())
         with self._lock:
             self.requests.append(record)
+            # Trimming in halves keeps the cost per request constant.
+            if len(self.requests) > 2 * self._max_records:
+                del self.requests[: len(self.requests) - self._max_records]
         return call
 
     def finish(self, call: Call, code: int, *, detail: str = "") -> None:

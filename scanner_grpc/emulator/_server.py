@@ -182,10 +182,11 @@ class Emulator:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received, on both interfaces, in order of arrival.
+        """The requests received, on both interfaces, in order of arrival.
 
         The list itself, not a copy: ``emulator.requests.clear()`` forgets
-        the requests so far.
+        the requests so far. It keeps the latest 100,000 at least and at
+        most twice that, so that a long-running emulator stays bounded.
         """
         return self._journal.requests
 
