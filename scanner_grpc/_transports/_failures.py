@@ -65,6 +65,12 @@ LOWER_LAYER_ERRORS: tuple[LowerLayerError, ...] = (
     ),
     LowerLayerError(
         "scanner_grpc.auth",
+        "CredentialsUnavailableError",
+        code_pb2.UNAVAILABLE,
+        "the token service is unreachable or overloaded",
+    ),
+    LowerLayerError(
+        "scanner_grpc.auth",
         "CredentialsError",
         code_pb2.UNAUTHENTICATED,
         "could not obtain an IAM token",

@@ -9,12 +9,13 @@ import pytest
 from client_helpers import Connect, gets
 from google.rpc import code_pb2
 
-from scanner_grpc import AsyncScannerClient, ScannerClient, errors
+from scanner_grpc import AsyncScannerClient, Retry, ScannerClient, errors
 from scanner_grpc.auth import (
     DEFAULT_TOKEN_VARIABLE,
     Credentials,
     CredentialsError,
     CredentialsTimeoutError,
+    CredentialsUnavailableError,
     IamToken,
 )
 from scanner_grpc.emulator import Emulator
@@ -123,6 +124,23 @@ async def test_get_scan_result_maps_credential_failures(
     assert str(failure) in caught.value.message
     assert gets(fresh_emulator) == []  # nothing was sent without a token
     assert credentials.calls == 1  # neither is retried
+
+
+async def test_get_scan_result_retries_while_the_token_service_is_down(
+    fresh_emulator: Emulator, connect: Connect
+) -> None:
+    # An IAM outage is transient: the call is tried again, and fails with
+    # UNAVAILABLE once the attempts run out, not as a failed login.
+    failure = CredentialsUnavailableError("IAM answered 503")
+    credentials = _Failing(failure)
+    client = connect(fresh_emulator, credentials=credentials)
+
+    with pytest.raises(errors.Unavailable) as caught:
+        await client.get(_an_id(fresh_emulator))
+
+    assert caught.value.__cause__ is failure
+    assert credentials.calls == Retry().max_attempts
+    assert gets(fresh_emulator) == []
 
 
 @pytest.mark.parametrize(
