@@ -106,6 +106,12 @@ class AsyncScannerClient:
         self._retry = settings.retry
         self._closed = False
         self._transport = _async_transport(settings)
+        # asyncio loads with the first async client, so that a sync-only
+        # program never pays for it.
+        import asyncio
+
+        self._running_loop = asyncio.get_running_loop
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def get_scan_result(
         self,
@@ -120,11 +126,13 @@ class AsyncScannerClient:
             TypeError: ``scan_result_id`` is not a ``str``.
             scanner_grpc.errors.ScannerError: The call failed; the subclass
                 tells how.
-            RuntimeError: The client is closed.
+            RuntimeError: The client is closed, or its first call ran in
+                another event loop.
         """
         request = checked_request(scan_result_id)
         if self._closed:
             raise closed_error(type(self).__name__)
+        self._check_loop()
         budget = self._timeout if timeout is None else checked_timeout(timeout)
         extra = check_metadata(metadata) if metadata else ()
         retry = self._retry
@@ -170,6 +178,19 @@ class AsyncScannerClient:
                 )
             await retry.async_sleep(delay)
             attempt += 1
+
+    def _check_loop(self) -> None:
+        # The channel or session opens in the loop of the first call and
+        # cannot serve another; failing here beats a hang or an obscure error
+        # from deep inside grpc.aio or aiohttp.
+        loop = self._running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise RuntimeError(
+                f"this {type(self).__name__} serves the event loop of its first "
+                "call; make one client per event loop"
+            )
 
     async def close(self) -> None:
         """Closes the channel or the session; later calls fail."""
