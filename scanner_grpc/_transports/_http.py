@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from google.protobuf import json_format
 
 from scanner_grpc._errors import ResourceExhausted
@@ -9,6 +11,7 @@ from scanner_grpc._generated.yandex.cloud.containerregistry.v1 import (
     scanner_service_pb2,
 )
 from scanner_grpc._http_rules import binding_of
+from scanner_grpc._transports._failures import from_http_response
 from scanner_grpc._transports._headers import (
     CLIENT_REQUEST_ID,
     CLIENT_TRACE_ID,
@@ -68,8 +71,27 @@ class RestRoute:
         return headers
 
     @staticmethod
-    def result(body: bytes) -> ScanResult:
-        """The ``ScanResult`` of a 200 answer; unknown fields are ignored."""
+    def result(
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        request_id: str,
+        trace_id: str,
+    ) -> ScanResult:
+        """The ``ScanResult`` of a 200 answer, unknown fields ignored.
+
+        Raises:
+            ScannerError: The answer is not a 200; the subclass tells how.
+        """
+        if status != 200:
+            raise from_http_response(
+                status,
+                headers,
+                body,
+                client_request_id=request_id,
+                client_trace_id=trace_id,
+            )
         return json_format.Parse(body, ScanResult(), ignore_unknown_fields=True)
 
 

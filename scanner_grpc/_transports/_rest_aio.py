@@ -6,7 +6,6 @@ import aiohttp
 import yarl
 
 from scanner_grpc._transports._endpoints import RestEndpoint
-from scanner_grpc._transports._failures import from_http_response
 from scanner_grpc._transports._headers import Metadata
 from scanner_grpc._transports._http import RestRoute, too_large
 from scanner_grpc.types import GetScanResultRequest, ScanResult
@@ -81,15 +80,13 @@ class AsyncRestTransport:
                 )
 
         # Raise on an error status; parse the result.
-        if response.status != 200:
-            raise from_http_response(
-                response.status,
-                response.headers,
-                body,
-                client_request_id=request_id,
-                client_trace_id=trace_id,
-            )
-        return route.result(body)
+        return route.result(
+            response.status,
+            response.headers,
+            body,
+            request_id=request_id,
+            trace_id=trace_id,
+        )
 
     async def _read(self, response: aiohttp.ClientResponse) -> bytes | None:
         # The body, or None when it is longer than the cap.
