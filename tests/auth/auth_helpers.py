@@ -11,6 +11,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from scanner_grpc.auth import Credentials
 from scanner_grpc.emulator._iam import AuthorityError, TokenAuthority
 
 IAM_PATH = "/iam/v1/tokens"
@@ -173,3 +174,20 @@ def _send(
 
 def _send_json(handler: BaseHTTPRequestHandler, status: int, answer: object) -> None:
     _send(handler, status, "application/json", json.dumps(answer).encode())
+
+
+def tokens_from_threads(credentials: Credentials, count: int = 32) -> list[str]:
+    """Asks ``credentials`` for a token from ``count`` threads released at once."""
+    barrier = threading.Barrier(count)
+    tokens: list[str] = []
+
+    def call() -> None:
+        barrier.wait()
+        tokens.append(credentials.token())
+
+    threads = [threading.Thread(target=call) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return tokens

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import pathlib
-import threading
 from collections.abc import Iterator
 
 import pytest
 import urllib3
-from auth_helpers import FakeClock
+from auth_helpers import FakeClock, tokens_from_threads
 
 from scanner_grpc.auth import (
     CredentialsError,
@@ -98,18 +97,7 @@ def test_service_account_key_32_threads_share_one_emulator_exchange(
     emu: Emulator, authorized_key: dict[str, str], clock: FakeClock
 ) -> None:
     credentials = ServiceAccountKey(authorized_key, iam_url=emu.iam_url, clock=clock)
-    barrier = threading.Barrier(32)
-    tokens: list[str] = []
-
-    def call() -> None:
-        barrier.wait()
-        tokens.append(credentials.token())
-
-    threads = [threading.Thread(target=call) for _ in range(32)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    tokens = tokens_from_threads(credentials)
 
     assert len(tokens) == 32
     assert len(set(tokens)) == 1

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 
 import pytest
-from auth_helpers import METADATA_PATH, FakeClock, LocalIam
+from auth_helpers import METADATA_PATH, FakeClock, LocalIam, tokens_from_threads
 
 from scanner_grpc.auth import (
     AccessToken,
@@ -139,18 +138,7 @@ def test_metadata_service_32_threads_share_one_request(
 ) -> None:
     iam.delay = 0.2
     credentials = MetadataService(iam.metadata_url, clock=clock)
-    barrier = threading.Barrier(32)
-    tokens: list[str] = []
-
-    def call() -> None:
-        barrier.wait()
-        tokens.append(credentials.token())
-
-    threads = [threading.Thread(target=call) for _ in range(32)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    tokens = tokens_from_threads(credentials)
 
     assert len(set(tokens)) == 1
     assert len(tokens) == 32

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import pathlib
-import threading
 from typing import Any
 
 import pytest
-from auth_helpers import FakeClock, LocalIam
+from auth_helpers import FakeClock, LocalIam, tokens_from_threads
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -179,18 +178,7 @@ def test_service_account_key_32_threads_share_one_exchange(
 ) -> None:
     iam.delay = 0.2  # keeps the exchange in flight while all callers arrive
     credentials = _credentials(authorized_key, iam, clock)
-    barrier = threading.Barrier(32)
-    tokens: list[str] = []
-
-    def call() -> None:
-        barrier.wait()
-        tokens.append(credentials.token())
-
-    threads = [threading.Thread(target=call) for _ in range(32)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    tokens = tokens_from_threads(credentials)
 
     assert len(tokens) == 32
     assert len(set(tokens)) == 1
